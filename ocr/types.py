@@ -45,7 +45,9 @@ class BBox:
         )
 
     @classmethod
-    def from_pixels(cls, x0: float, y0: float, x1: float, y1: float, width: int, height: int) -> BBox:
+    def from_pixels(
+        cls, x0: float, y0: float, x1: float, y1: float, width: int, height: int
+    ) -> BBox:
         return cls(x0 / width, y0 / height, x1 / width, y1 / height)
 
     def union(self, other: BBox) -> BBox:

@@ -1,0 +1,199 @@
+"""Page clean-up before OCR: orientation, deskew, spread split, blank detection.
+
+Every step is recorded with its parameters (``CleanStep``) so a reviewer can see
+what was done to a page and the original scan stays untouched. Geometry comes from
+the OCR engine's text detector and direction classifier rather than from
+projection profiles, because ruled tables fool profile-based methods.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+DETECT_SIDE = 1280
+SPREAD_ASPECT = 1.15
+
+
+class GeometryEngine(Protocol):
+    def detect_boxes(self, image: np.ndarray) -> np.ndarray: ...
+    def classify_upright(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]: ...
+    def recognize_crops(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CleanStep:
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"step": self.name, **self.params}
+
+
+@dataclass(frozen=True, slots=True)
+class CleanRegion:
+    """One page image ready for OCR; ``half`` is set when a spread was split."""
+
+    half: str | None
+    image: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class CleanPage:
+    regions: tuple[CleanRegion, ...]
+    steps: tuple[CleanStep, ...]
+    blank: bool
+    rotation: int
+    skew: float
+    vertical_text: bool = False
+
+
+def clean_page(image: np.ndarray, engine: GeometryEngine, *, probably_blank: bool = False
+               ) -> CleanPage:
+    steps: list[CleanStep] = []
+    small, scale = _downscale(image)
+    boxes = engine.detect_boxes(small)
+    if len(boxes) == 0 or (probably_blank and len(boxes) < 3):
+        steps.append(CleanStep("blank", {"text_boxes": len(boxes)}))
+        return CleanPage((CleanRegion(None, image),), tuple(steps), True, 0, 0.0)
+
+    rotation, vertical, detail = _orientation(small, boxes, engine)
+    steps.append(CleanStep("orientation", {"rotate": rotation, **detail}))
+    if rotation:
+        image = rotate_right_angle(image, rotation)
+        small, scale = _downscale(image)
+        boxes = engine.detect_boxes(small)
+
+    skew = 0.0 if vertical else _skew_angle(boxes)
+    if abs(skew) >= 0.25:
+        image = _rotate_small_angle(image, skew)
+        small, scale = _downscale(image)
+        boxes = engine.detect_boxes(small)
+        steps.append(CleanStep("deskew", {"angle": round(skew, 2)}))
+
+    split = _spread_split(small, boxes)
+    if split is not None:
+        x = round(split / scale)
+        steps.append(CleanStep("split_spread", {"x": x, "width": image.shape[1]}))
+        regions: tuple[CleanRegion, ...] = (CleanRegion("left", image[:, :x].copy()),
+                   CleanRegion("right", image[:, x:].copy()))
+    else:
+        regions = (CleanRegion(None, image),)
+    return CleanPage(regions, tuple(steps), False, rotation, skew, vertical)
+
+
+def rotate_right_angle(image: np.ndarray, degrees: int) -> np.ndarray:
+    """Rotate clockwise by 0/90/180/270 degrees."""
+    k = {0: 0, 90: 3, 180: 2, 270: 1}[degrees % 360]
+    return np.ascontiguousarray(np.rot90(image, k))
+
+
+def _downscale(image: np.ndarray) -> tuple[np.ndarray, float]:
+    scale = min(1.0, DETECT_SIDE / max(image.shape[:2]))
+    if scale >= 1.0:
+        return image, 1.0
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+
+
+def _quad_sizes(q: np.ndarray) -> tuple[float, float]:
+    w = float(np.linalg.norm(q[1] - q[0]))
+    h = float(np.linalg.norm(q[3] - q[0]))
+    return w, h
+
+
+def _crop(image: np.ndarray, q: np.ndarray) -> np.ndarray:
+    x0, y0 = np.floor(q.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(q.max(axis=0)).astype(int)
+    h, w = image.shape[:2]
+    return image[max(0, y0):min(h, y1), max(0, x0):min(w, x1)]
+
+
+def _largest(boxes: np.ndarray, n: int) -> list[np.ndarray]:
+    areas = [(_quad_sizes(q)[0] * _quad_sizes(q)[1], i) for i, q in enumerate(boxes)]
+    return [boxes[i] for _, i in sorted(areas, reverse=True)[:n]]
+
+
+def _orientation(small: np.ndarray, boxes: np.ndarray, engine: GeometryEngine
+                 ) -> tuple[int, bool, dict[str, Any]]:
+    """Clockwise rotation that makes the page upright, and whether text is vertical.
+
+    Tall boxes mean the page lies on its side (or has vertical writing). The
+    direction classifier decides 0 vs 180 for each line; recognition scores decide
+    between "rotated page" and "vertical writing" for tall boxes.
+    """
+    sizes = [_quad_sizes(q) for q in boxes]
+    weight_tall = sum(w * h for w, h in sizes if h > 1.5 * w)
+    weight_all = sum(w * h for w, h in sizes) or 1.0
+    tall = weight_tall / weight_all > 0.6
+    crops = [c for c in (_crop(small, q) for q in _largest(boxes, 12)) if c.size > 0]
+    if not crops:
+        return 0, False, {"method": "none"}
+    if tall:
+        crops = [rotate_right_angle(c, 270) for c in crops]  # as if page rotated 90° cw
+    votes = engine.classify_upright(crops)
+    flipped = sum(1 for label, score in votes if label == "180" and score > 0.7)
+    upside_down = flipped > len(votes) / 2
+    detail: dict[str, Any] = {"method": "det+cls", "tall_boxes": tall,
+                              "cls_180": flipped, "lines": len(votes)}
+    if not tall:
+        return (180 if upside_down else 0), False, detail
+    turned = [rotate_right_angle(c, 180) for c in crops] if upside_down else crops
+    rec = engine.recognize_crops(turned)
+    mean_score = float(np.mean([s for _, s in rec])) if rec else 0.0
+    detail["rec_score"] = round(mean_score, 3)
+    if mean_score < 0.5:  # sideways characters: vertical writing, not a rotated page
+        return 0, True, detail
+    return (90 if upside_down else 270), False, detail
+
+
+def _skew_angle(boxes: np.ndarray) -> float:
+    """Median angle (degrees) of long text lines; positive = clockwise."""
+    angles = []
+    for q in boxes:
+        w, h = _quad_sizes(q)
+        if w > 3 * h:
+            dx, dy = q[1] - q[0]
+            angles.append(math.degrees(math.atan2(float(dy), float(dx))))
+    if len(angles) < 3:
+        return 0.0
+    a = float(np.median(angles))
+    return a if abs(a) < 10 else 0.0
+
+
+def _rotate_small_angle(image: np.ndarray, degrees: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def _spread_split(small: np.ndarray, boxes: np.ndarray) -> float | None:
+    """x (in ``small`` pixels) of the gutter of a two-page spread, or None."""
+    h, w = small.shape[:2]
+    if w / h < SPREAD_ASPECT or len(boxes) < 6:
+        return None
+    cover = np.zeros(w, np.int32)
+    left = right = 0
+    for q in boxes:
+        x0, x1 = int(q[:, 0].min()), int(q[:, 0].max())
+        cover[max(0, x0):min(w, x1 + 1)] += 1
+        cx = (x0 + x1) / 2
+        left += cx < w / 2
+        right += cx >= w / 2
+    if left < 3 or right < 3:
+        return None
+    lo, hi = int(w * 0.38), int(w * 0.62)
+    free = np.where(cover[lo:hi] == 0)[0]
+    if free.size == 0:
+        return None
+    # the longest run of columns no text line crosses, nearest the middle
+    runs = np.split(free, np.where(np.diff(free) != 1)[0] + 1)
+    best = max(runs, key=lambda r: (len(r), -abs((r[0] + r[-1]) / 2 + lo - w / 2)))
+    if len(best) < w * 0.01:
+        return None
+    return float((best[0] + best[-1]) / 2 + lo)
