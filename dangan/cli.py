@@ -20,8 +20,8 @@ from dangan.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Digitize marriage, divorce and adoption registration archives.")
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class State:
@@ -215,6 +215,52 @@ def demo(
 
     code = run_demo(state.settings, out, console)
     raise typer.Exit(int(code))
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="names, years, ID or certificate numbers, office")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    limit: Annotated[int, typer.Option("--limit")] = 10,
+    offset: Annotated[int, typer.Option("--offset")] = 0,
+    role: Annotated[str, typer.Option(help="act as this role (CLI users are operators)")
+                    ] = "admin",
+) -> None:
+    """Search records by free text (both names, years, IDs, certificate numbers)."""
+    from dangan.search import run_search
+
+    rt = runtime()
+    try:
+        code = run_search(rt, text, as_json=as_json, limit=limit, offset=offset, role=role,
+                          console=console)
+    finally:
+        rt.close()
+    raise typer.Exit(int(code))
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the database (after a schema change or restore)."""
+    from dangan.search import reindex_all
+
+    rt = runtime()
+    try:
+        n = reindex_all(rt)
+    finally:
+        rt.close()
+    console.print(f"{n} record(s) indexed")
+
+
+def _register_web() -> None:
+    """`dangan serve` and `dangan user …` live with the web app."""
+    try:
+        from review_ui.cli import register
+    except ImportError:
+        return
+    register(app, lambda: state.settings)
+
+
+_register_web()
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from records.repository import pages_in_states, reset_running
 UNFINISHED = (PageState.PENDING, PageState.OCR_RUNNING, PageState.OCR_DONE,
               PageState.EXTRACT_RUNNING)
 FINISHED = (PageState.DONE, PageState.FAILED, PageState.DEAD)
+MAX_INDEX_SENDS = 3
 
 
 class AlreadyRunning(Exception):
@@ -75,6 +76,7 @@ class Processor:
         self.max_inflight = max_inflight or self.workers * 4
         self.resend_after = resend_after or float(rt.settings.lease_seconds)
         self.sent: dict[str, tuple[str, float]] = {}
+        self.index_sends: dict[str, int] = {}
 
     def run(self, on_tick: Callable[[dict[str, tuple[int, int]], float], None] | None = None,
             poll: float = 0.3) -> ProcessSummary:
@@ -122,9 +124,13 @@ class Processor:
                 select(RecordRow.page_id).distinct().join(Page, RecordRow.page_id == Page.id)
                 .where(RecordRow.indexed_version < RecordRow.version,
                        Page.state == PageState.DONE)))
+        # indexing that keeps failing must not hold `process` forever: the records are
+        # safe in the database and `dangan reindex` can catch up later
+        unindexed = [p for p in unindexed if self.index_sends.get(p, 0) < MAX_INDEX_SENDS]
         wanted = ([(p, "ocr") for p in pending] + [(p, "extract") for p in ocr_done]
                   + [(p, "index") for p in unindexed])
-        live = {pid for pid, (_, at) in self.sent.items() if now - at < self.resend_after}
+        live = {pid for pid, (stage, at) in self.sent.items()
+                if now - at < (self.resend_after if stage != "index" else 60.0)}
         inflight = sum(1 for pid, stage in wanted if pid in live and
                        self.sent[pid][0] == stage) + len(running)
         for pid, stage in wanted:
@@ -134,6 +140,8 @@ class Processor:
                 continue
             getattr(self.actors, stage).send(pid)
             self.sent[pid] = (stage, now)
+            if stage == "index":
+                self.index_sends[pid] = self.index_sends.get(pid, 0) + 1
             inflight += 1
         return len(wanted) + len(running)
 

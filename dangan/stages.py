@@ -74,21 +74,28 @@ def run_ocr(rt: Runtime, page_id: str) -> StageResult:
             return StageResult(page_id, False)
         page = s.get(Page, page_id)
         assert page is not None and page.image_path
-        image_key, cleanup = page.image_path, dict(page.cleanup or {})
         attempts = page.attempts
-    t0 = time.perf_counter()
     try:
-        img = _decode(rt.blobs.read_bytes(image_key))
-        engine = rt.engine()
-        probably_blank = bool(cleanup.get("quality", {}).get("probably_blank"))
-        cleaned = clean_page(img, engine, probably_blank=probably_blank)  # type: ignore[arg-type]
-        pages = [] if cleaned.blank else [
-            (r.half, r.image, engine.recognize_page(r.image)) for r in cleaned.regions]
+        return _ocr(rt, page_id, owner)
     except IngestError as e:
         return _fail(rt, page_id, owner, PageState.OCR_RUNNING, str(e))
     except Exception as e:
         _retry_or_dead(rt, page_id, owner, PageState.OCR_RUNNING, PageState.PENDING, e, attempts)
         raise
+
+
+def _ocr(rt: Runtime, page_id: str, owner: str) -> StageResult:
+    t0 = time.perf_counter()
+    with rt.db.session() as s:
+        page = s.get(Page, page_id)
+        assert page is not None and page.image_path
+        image_key, cleanup = page.image_path, dict(page.cleanup or {})
+    img = _decode(rt.blobs.read_bytes(image_key))
+    engine = rt.engine()
+    probably_blank = bool(cleanup.get("quality", {}).get("probably_blank"))
+    cleaned = clean_page(img, engine, probably_blank=probably_blank)  # type: ignore[arg-type]
+    pages = [] if cleaned.blank else [
+        (r.half, r.image, engine.recognize_page(r.image)) for r in cleaned.regions]
     with rt.db.session() as s:
         page = s.get(Page, page_id)
         assert page is not None
@@ -128,8 +135,6 @@ def book_context(book: Book | None) -> BookContext:
 
 
 def run_extract(rt: Runtime, page_id: str) -> StageResult:
-    from extraction import extract_page
-
     owner = worker_id()
     with rt.db.session() as s:
         if not claim_page(s, page_id, PageState.EXTRACT_RUNNING, owner,
@@ -137,23 +142,32 @@ def run_extract(rt: Runtime, page_id: str) -> StageResult:
             return StageResult(page_id, False)
         page = s.get(Page, page_id)
         assert page is not None
-        ctx = book_context(s.get(Book, page.book_id))
-        ocrs = [(r.half or None, dict(r.data)) for r in
-                s.scalars(select(OcrResult).where(OcrResult.page_id == page_id))]
         attempts = page.attempts
     try:
-        results = []
-        for half, data in ocrs:
-            img = _decode(rt.blobs.read_bytes(data["image"])) if data.get("image") else None
-            ocr = OcrPage.from_dict(data)
-            results.append((half, extract_page(ocr, img, book=ctx, kind_hint=ctx.kind,
-                                               engine=rt.engine())))
+        return _extract(rt, page_id, owner)
     except IngestError as e:
         return _fail(rt, page_id, owner, PageState.EXTRACT_RUNNING, str(e))
     except Exception as e:
         _retry_or_dead(rt, page_id, owner, PageState.EXTRACT_RUNNING, PageState.OCR_DONE, e,
                        attempts)
         raise
+
+
+def _extract(rt: Runtime, page_id: str, owner: str) -> StageResult:
+    from extraction import extract_page
+
+    with rt.db.session() as s:
+        page = s.get(Page, page_id)
+        assert page is not None
+        ctx = book_context(s.get(Book, page.book_id))
+        ocrs = [(r.half or None, dict(r.data)) for r in
+                s.scalars(select(OcrResult).where(OcrResult.page_id == page_id))]
+    results = []
+    for half, data in ocrs:
+        img = _decode(rt.blobs.read_bytes(data["image"])) if data.get("image") else None
+        ocr = OcrPage.from_dict(data)
+        results.append((half, extract_page(ocr, img, book=ctx, kind_hint=ctx.kind,
+                                           engine=rt.engine())))
     with rt.db.session() as s:
         page = s.get(Page, page_id)
         assert page is not None

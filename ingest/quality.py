@@ -55,7 +55,7 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
 
 def assess(gray: np.ndarray, dpi: float | None) -> QualityReport:
     flags: list[str] = []
-    if dpi is not None and dpi < MIN_DPI:
+    if dpi is not None and round(dpi) < MIN_DPI:
         flags.append(f"low_resolution:{dpi:.0f}dpi")
     mask = ink_mask(gray)
     ink = float(mask.mean())

@@ -129,7 +129,10 @@ class Ingestor:
         sha = sha256_file(path)
         with self.db.session() as s:
             existing = s.get(SourceFile, sha)
-            if existing is not None:
+            if existing is not None and existing.state == "failed":
+                s.delete(existing)  # a file that failed before gets another try
+                s.flush()
+            elif existing is not None:
                 return FileOutcome(path, "duplicate",
                                    f"{path.name}: already ingested as {existing.original_name} "
                                    f"({existing.state}); skipped", book=book_name)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from ingest.errors import IngestError
@@ -107,6 +108,10 @@ def _single_image(path: Path, limits: Limits) -> SourcePage:
     orientation = int(img.getexif().get(0x0112, 1) or 1)
     dpi = _pil_dpi(img)
     fmt = img.format or "PNG"
+    if _has_alpha(img):
+        flat = _flatten(ImageOps.exif_transpose(img))
+        return SourcePage(1, _encode_png(flat), ".png", flat.width, flat.height, dpi,
+                          "file+flatten_alpha", exif_orientation=orientation)
     if orientation == 1:
         ext = ".jpg" if fmt == "JPEG" else ".png"
         data = path.read_bytes() if fmt in ("JPEG", "PNG") else _encode_png(img)
@@ -122,7 +127,8 @@ def _tiff_pages(path: Path, limits: Limits) -> Iterator[SourcePage]:
         for i, frame in enumerate(ImageSequence.Iterator(img), start=1):
             _check_size(f"{path.name} page {i}", frame.width, frame.height, limits)
             frame.load()
-            yield SourcePage(i, _encode_png(frame), ".png", frame.width, frame.height,
+            flat = _flatten(frame) if _has_alpha(frame) else frame
+            yield SourcePage(i, _encode_png(flat), ".png", frame.width, frame.height,
                              _pil_dpi(frame), "tiff-frame")
     except (OSError, SyntaxError, EOFError) as e:
         raise IngestError(f"{path.name} is a truncated or corrupt TIFF ({e})",
@@ -161,7 +167,7 @@ def _pdf_embedded_image(page: object, page_no: int, limits: Limits, name: str
     """The page's single scan image, bytes as stored, or None when it is not that simple."""
     import pikepdf
 
-    images = list(page.images.values())  # type: ignore[attr-defined]
+    images = list(page.get_images().values())  # type: ignore[attr-defined]
     if len(images) != 1:
         return None
     pdfimage = pikepdf.PdfImage(images[0])
@@ -193,6 +199,25 @@ def _render_pdf_page(path: Path, page_no: int, limits: Limits) -> SourcePage:
     _check_size(f"{path.name} page {page_no}", img.width, img.height, limits)
     return SourcePage(page_no, _encode_png(img), ".png", img.width, img.height,
                       float(RENDER_DPI), "pdf-rendered")
+
+
+def _has_alpha(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+
+
+def _flatten(img: Image.Image) -> Image.Image:
+    """Put transparent pixels on a background that contrasts with the ink.
+
+    Decoders drop alpha and leave whatever colour hides under it (often black), so
+    black text vanishes; light text on transparency gets a dark background instead.
+    """
+    rgba = img.convert("RGBA")
+    arr = np.asarray(rgba)
+    opaque = arr[..., 3] > 128
+    ink_grey = float(arr[..., :3][opaque].mean()) if opaque.any() else 0.0
+    shade = 0 if ink_grey > 160 else 255
+    paper = Image.new("RGBA", rgba.size, (shade, shade, shade, 255))
+    return Image.alpha_composite(paper, rgba).convert("RGB")
 
 
 def _encode_png(img: Image.Image) -> bytes:

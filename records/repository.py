@@ -151,6 +151,7 @@ def replace_page_records(s: Session, page: Page, records: Iterable[ExtractedReco
     s.execute(delete(FieldRow).where(FieldRow.record_id.in_(stale)))
     s.execute(delete(RecordRow).where(RecordRow.page_id == page.id, RecordRow.id.not_in(keep)))
     n = 0
+    field_rows: list[FieldRow] = []
     for rec in records:
         rid = record_id_for(page.file_sha256, page.page_no, rec.half, rec.row, rec.slot)
         if rid in keep:
@@ -165,11 +166,13 @@ def replace_page_records(s: Session, page: Page, records: Iterable[ExtractedReco
                               for f in fields), default=1.0),
         ))
         for f in fields:
-            s.add(FieldRow(record_id=rid, key=f.key, value=f.value, original=f.original,
+            field_rows.append(FieldRow(record_id=rid, key=f.key, value=f.value, original=f.original,
                            confidence=round(f.confidence, 4), needs_review=f.needs_review,
                            reasons=list(f.reasons),
                            bbox=f.bbox.as_list() if f.bbox else None))
         n += 1
+    s.flush()  # records first: fields reference them
+    s.add_all(field_rows)
     return n
 
 
