@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from dangan.exitcodes import ExitCode
 from dangan.runtime import Runtime, build_runtime
 from dangan.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Digitize marriage, divorce and adoption registration archives.")
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -161,7 +162,7 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         books = book_statuses(s)
     rt.close()
     if as_json:
-        print(json.dumps([b.__dict__ for b in books], ensure_ascii=False, indent=1))
+        print(json.dumps([asdict(b) for b in books], ensure_ascii=False, indent=1))
         return
     table = Table("book", "pages", "records", "to review", "fields to review", "flagged", "errors")
     for b in books:

@@ -18,6 +18,7 @@ import numpy as np
 
 DETECT_SIDE = 1280
 SPREAD_ASPECT = 1.15
+BLEED_THROUGH_INK = 185  # darkest ink (grey level) lighter than this = show-through only
 
 
 class GeometryEngine(Protocol):
@@ -60,6 +61,12 @@ def clean_page(image: np.ndarray, engine: GeometryEngine, *, probably_blank: boo
     boxes = engine.detect_boxes(small)
     if len(boxes) == 0 or (probably_blank and len(boxes) < 3):
         steps.append(CleanStep("blank", {"text_boxes": len(boxes)}))
+        return CleanPage((CleanRegion(None, image),), tuple(steps), True, 0, 0.0)
+    ink = _ink_darkness(small, boxes)
+    if ink > BLEED_THROUGH_INK:
+        # only faint marks: text of the other side shining through thin paper
+        steps.append(CleanStep("blank", {"text_boxes": len(boxes), "back_side": True,
+                                         "ink_grey": round(ink, 1)}))
         return CleanPage((CleanRegion(None, image),), tuple(steps), True, 0, 0.0)
 
     rotation, vertical, detail = _orientation(small, boxes, engine)
@@ -149,6 +156,13 @@ def _orientation(small: np.ndarray, boxes: np.ndarray, engine: GeometryEngine
     if mean_score < 0.5:  # sideways characters: vertical writing, not a rotated page
         return 0, True, detail
     return (90 if upside_down else 270), False, detail
+
+
+def _ink_darkness(small: np.ndarray, boxes: np.ndarray) -> float:
+    """Median over text boxes of the darkest ink grey level (2nd percentile)."""
+    gray = small if small.ndim == 2 else cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    levels = [float(np.percentile(c, 2)) for c in (_crop(gray, q) for q in boxes) if c.size]
+    return float(np.median(levels)) if levels else 255.0
 
 
 def _skew_angle(boxes: np.ndarray) -> float:
