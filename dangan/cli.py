@@ -177,12 +177,24 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Option("--out", help="output file")],
+    out: Annotated[Path, typer.Option("--out", help="output file (a folder with --batch)")],
     fmt: Annotated[str, typer.Option("--format", help="jsonl")] = "jsonl",
+    batch: Annotated[bool, typer.Option("--batch", help="a validated batch package for the "
+                                        "national system: approved and auto-accepted records "
+                                        "not yet sent")] = False,
 ) -> None:
-    """Write every record in the RECORDS.md export contract."""
+    """Write every record in the RECORDS.md export contract (or a national-system batch)."""
     from records.export import export_jsonl
 
+    if batch:
+        from national.cli import run_batch_export
+
+        rt = runtime()
+        try:
+            code = run_batch_export(rt, out, console)
+        finally:
+            rt.close()
+        raise typer.Exit(int(code))
     if fmt != "jsonl":
         raise fail(f"unknown export format {fmt!r}: use --format jsonl", ExitCode.bad_args)
     rt = runtime()
