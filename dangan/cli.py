@@ -220,6 +220,22 @@ def retry() -> None:
 
 
 @app.command()
+def reextract() -> None:
+    """Run field extraction again on every OCR'd page (no re-OCR); reviewed records are kept."""
+    from sqlalchemy import update
+
+    from records.db import Page, PageState
+
+    rt = runtime()
+    with rt.db.session() as s:
+        n = s.execute(update(Page).where(Page.state == PageState.DONE,
+                                         Page.page_type != "blank")
+                      .values(state=PageState.OCR_DONE, attempts=0)).rowcount  # type: ignore[attr-defined]
+    rt.close()
+    console.print(f"{n} page(s) queued for extraction; run `dangan process`")
+
+
+@app.command()
 def demo(
     out: Annotated[Path | None, typer.Option(help="where to write the sample book")] = None,
 ) -> None:

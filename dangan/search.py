@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import update
 
 from dangan.exitcodes import ExitCode
@@ -43,8 +44,8 @@ def run_search(rt: Runtime, text: str, *, as_json: bool, limit: int, offset: int
                            if k in f and f[k]["value"])
         date = f.get("registration_date", {}).get("value") or "?"
         src = rec["source"]
-        console.print(f"{hit.score:7.1f}  {rec['kind']:8} {date:10}  {names}   "
-                      f"[{src['file']} p.{src['page']}]  {hit.id}")
+        console.print(escape(f"{hit.score:7.1f}  {rec['kind']:8} {date:10}  {names}   "
+                             f"[{src['file']} p.{src['page']}]  {hit.id}"))
     return ExitCode.ok
 
 

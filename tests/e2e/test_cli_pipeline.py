@@ -132,3 +132,32 @@ def test_status_reports_the_book(run: Run) -> None:
     [book] = json.loads(res.stdout)
     assert book["pages_by_state"] == {"done": 20}
     assert book["records"] == len(run.records)
+
+
+def test_search_finds_exported_records_by_name(run: Run) -> None:
+    auto = [r for r in run.records if r["fields"].get("male_name", {}).get("value")
+            and not r["fields"]["male_name"]["needs_review"]]
+    assert auto
+    for rec in auto[:3]:
+        name = rec["fields"]["male_name"]["value"]
+        res = dangan(run.home, "search", name, "--json", "--limit", "5")
+        out = json.loads(res.stdout)
+        assert out["total"] >= 1
+        assert rec["id"] in [h["id"] for h in out["hits"]]
+        hit = next(h for h in out["hits"] if h["id"] == rec["id"])
+        assert hit["record"]["fields"]["male_name"]["value"] == name
+        assert set(hit["record"]) == set(rec)
+
+
+def test_reextract_reuses_stored_ocr(run: Run) -> None:
+    with sqlite3.connect(run.home / "dangan.db") as db:
+        before = db.execute("select id, created_at from ocr_results order by id").fetchall()
+    res = dangan(run.home, "reextract")
+    assert "queued for extraction" in res.stdout
+    dangan(run.home, "process")
+    with sqlite3.connect(run.home / "dangan.db") as db:
+        after = db.execute("select id, created_at from ocr_results order by id").fetchall()
+    assert after == before  # no OCR ran again
+    again = run.export.with_name("reextracted.jsonl")
+    dangan(run.home, "export", "--format", "jsonl", "--out", str(again))
+    assert read_jsonl(again) == run.records
