@@ -65,8 +65,8 @@ def iter_contract(s: Session, *, record_ids: list[str] | None = None,
     if kinds is not None:
         q = q.where(RecordRow.kind.in_(kinds))
     batch: list[tuple[RecordRow, str, int, Book]] = []
-    for row in s.execute(q).tuples():
-        batch.append(row)
+    for row in s.execute(q).all():
+        batch.append(tuple(row))  # type: ignore[arg-type]
         if len(batch) >= chunk:
             yield from _emit(s, batch, include_book)
             batch = []

@@ -234,6 +234,13 @@ def source_key(src: dict[str, Any]) -> tuple[str, int, str | None, int | None, i
             int(src.get("slot") or 0))
 
 
+def best_match(t: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+    def agree(p: dict[str, Any]) -> int:
+        return sum(same(p["fields"].get(k, {}).get("value"), v["value"])
+                   for k, v in t["fields"].items())
+    return max(candidates, key=agree, default=None)
+
+
 def same(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return False
@@ -261,14 +268,19 @@ def score(truth: list[dict[str, Any]], preds: list[dict[str, Any]],
           pages: list[dict[str, Any]]) -> Score:
     s = Score()
     page_type = {(p["file"], int(p["page"])): p.get("page_type", "") for p in pages}
-    by_key = {source_key(p["source"]): p for p in preds}
+    # the export contract has no slot: records sharing a place (stubs on one sheet)
+    # are paired with the truth record whose field values agree most
+    by_place: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for pred in preds:
+        by_place[source_key(pred["source"])[:4]].append(pred)
     used: set[tuple[Any, ...]] = set()
     for t in truth:
         k = source_key(t["source"])
         s.truth_records += 1
-        p = by_key.get(k)
+        p = best_match(t, by_place.get(k[:4], []))
         fam = t.get("family", "?")
         if p is not None:
+            by_place[k[:4]].remove(p)
             s.found += 1
             used.add(k)
         pf = p["fields"] if p else {}
@@ -300,9 +312,7 @@ def score(truth: list[dict[str, Any]], preds: list[dict[str, Any]],
                         "needs_review", True):
                     s.auto += 1
                     s.errors.append(f"AUTO-EXTRA {k} {key}: {got.get('value')!r}")
-    for k, p in by_key.items():
-        if k in used:
-            continue
+    for k, p in ((source_key(p["source"]), p) for left in by_place.values() for p in left):
         s.spurious += 1
         if page_type.get((k[0], k[1]), "form") not in RECORD_TYPES:
             s.spurious_nonrecord += 1
