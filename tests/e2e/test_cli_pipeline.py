@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ class Run:
     sample: Path
     killed_states: Counter[str]
     export: Path
-    records: list[dict]  # type: ignore[type-arg]
+    records: list[dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
