@@ -11,6 +11,7 @@ from sqlalchemy import update
 from dangan.exitcodes import ExitCode
 from dangan.runtime import Runtime
 from indexing.access import Viewer
+from records.contract import TOP_KEYS as CONTRACT_KEYS
 from records.db import RecordRow
 from records.export import iter_contract
 
@@ -33,7 +34,10 @@ def run_search(rt: Runtime, text: str, *, as_json: bool, limit: int, offset: int
         console.print(f"dangan: {e}")
         return ExitCode.bad_args
     if as_json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
+        out = result.to_json()
+        for hit in out["hits"]:  # exactly the export contract: the book is not part of it
+            hit["record"] = {k: v for k, v in hit["record"].items() if k in CONTRACT_KEYS}
+        print(json.dumps(out, ensure_ascii=False))
         return ExitCode.ok
     console.print(f"{result.total} record(s)")
     for hit in result.hits:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+import national.db  # noqa: F401
 import records.accounts  # noqa: F401
 from records.db import Base
 
