@@ -179,13 +179,23 @@ class ImageCache:
         return data
 
 
-def crop_region(bbox: list[float] | None, margin: float = 0.02) -> str | None:
-    """IIIF ``pct:`` region of a relative bbox [x0, y0, x1, y1] with some margin around it."""
+def crop_region(bbox: list[float] | None, aspect: float = 1.0, pad: float = 0.3) -> str | None:
+    """IIIF ``pct:`` region of a relative bbox [x0, y0, x1, y1] with a margin around it.
+
+    The margin is a fraction ``pad`` of the box's *height* on every side (``aspect`` =
+    image width / height turns it into the same number of pixels across), so a crop
+    shows the field's own line and not the lines above and below it: a fixed share of
+    the page would be several text lines tall on a small field.
+    """
     if not bbox or len(bbox) != 4:
         return None
     x0, y0, x1, y1 = (float(v) for v in bbox)
-    x0, y0 = max(0.0, x0 - margin), max(0.0, y0 - margin)
-    x1, y1 = min(1.0, x1 + margin), min(1.0, y1 + margin)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    my = pad * (y1 - y0)
+    mx = max(my / aspect if aspect > 0 else my, 0.004)
+    x0, y0 = max(0.0, x0 - mx), max(0.0, y0 - my)
+    x1, y1 = min(1.0, x1 + mx), min(1.0, y1 + my)
     if x1 <= x0 or y1 <= y0:
         return None
     return f"pct:{x0 * 100:.3f},{y0 * 100:.3f},{(x1 - x0) * 100:.3f},{(y1 - y0) * 100:.3f}"

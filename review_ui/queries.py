@@ -198,6 +198,15 @@ def history_view(h: FieldHistory, user: Principal) -> HistoryView:
                        h.at.strftime("%Y-%m-%d %H:%M:%S"))
 
 
+def _aspect(ocr_data: Any) -> float:
+    """Width / height of the region image an OcrResult's boxes are relative to."""
+    try:
+        w, h = float(ocr_data["width"]), float(ocr_data["height"])
+    except (KeyError, TypeError, ValueError):
+        return 1.0
+    return w / h if w > 0 and h > 0 else 1.0
+
+
 def load_record_page(s: Session, rec: RecordRow, user: Principal) -> RecordPage:
     page = s.get(Page, rec.page_id)
     book = s.get(Book, rec.book_id)
@@ -205,9 +214,14 @@ def load_record_page(s: Session, rec: RecordRow, user: Principal) -> RecordPage:
         raise not_found()
     file_name = s.scalar(select(SourceFile.original_name)
                          .where(SourceFile.sha256 == page.file_sha256)) or ""
-    has_clean = s.scalar(select(exists().where(OcrResult.page_id == page.id,
-                                               OcrResult.half == (rec.half or ""))))
+    # Field boxes are relative to the cleaned region image OCR read (rotated, deskewed,
+    # one half of a spread), so boxes and crops are only drawn over that picture; without
+    # it the viewer shows the scan as ingested, and no boxes.
+    ocr_data = s.scalar(select(OcrResult.data).where(OcrResult.page_id == page.id,
+                                                     OcrResult.half == (rec.half or "")))
+    has_clean = isinstance(ocr_data, dict) and bool(ocr_data.get("image"))
     image_id = image_id_for(page.id, rec.half) if has_clean else f"{page.id}.orig"
+    aspect = _aspect(ocr_data) if has_clean else 1.0
     fields = []
     for f in sorted(s.scalars(select(FieldRow).where(FieldRow.record_id == rec.id)),
                     key=lambda f: _ORDER.get(f.key, 999)):
@@ -216,7 +230,7 @@ def load_record_page(s: Session, rec: RecordRow, user: Principal) -> RecordPage:
         fields.append(FieldView(
             f.key, value, original, float(f.confidence), bool(f.needs_review),
             [str(r) for r in f.reasons or []], f.bbox if has_clean else None,
-            None if masked or not has_clean else crop_region(f.bbox), masked))
+            None if masked or not has_clean else crop_region(f.bbox, aspect), masked))
     hist = list(s.scalars(select(FieldHistory).where(FieldHistory.record_id == rec.id)
                           .order_by(FieldHistory.id.desc()).limit(50)))
     last = s.scalar(select(func.max(FieldHistory.id))

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from dangan.runtime import Runtime
 from review_ui.accounts import Principal, find_user, principal
-from review_ui.labels import FIELD_LABELS, KIND_LABELS, STATUS_LABELS
+from review_ui.labels import FIELD_LABELS, KIND_LABELS, STATUS_LABELS, reason_label
 from review_ui.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -148,4 +148,6 @@ def render(request: Request, name: str, status_code: int = 200, **data: Any) -> 
 
 
 def make_templates() -> Jinja2Templates:
-    return Jinja2Templates(directory=str(HERE / "templates"))
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["reason"] = reason_label
+    return templates

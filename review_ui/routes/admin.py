@@ -12,6 +12,7 @@ from sqlalchemy import select
 from records.accounts import User
 from review_ui.accounts import Principal
 from review_ui.audit import ACTIONS, LogFilter, read_log
+from review_ui.labels import ACTION_LABELS
 from review_ui.web import ctx, render, require
 
 router = APIRouter()
@@ -34,6 +35,7 @@ def access_log(request: Request, user: Admin, actor: str | None = None,
                   since=_day(since), until=end + timedelta(days=1) if end else None)
     rows = read_log(ctx(request).runtime.db, f)
     return render(request, "access_log.html", rows=rows, f=f, actions=ACTIONS,
+                  action_labels=ACTION_LABELS,
                   args={"actor": actor or "", "action": action or "", "target": target or "",
                         "since": since or "", "until": until or ""})
 

@@ -8,6 +8,7 @@ Both answer a stale version with 409 and the other reviewer's changes.
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -85,8 +86,8 @@ def review_next(request: Request, user: Reviewer, after: str | None = None,
         nxt = next_in_queue(s, user, f, after)
     qs = _qs(f)
     if nxt is None:
-        return RedirectResponse(f"/review?{qs}&done=1", status_code=303)
-    return RedirectResponse(f"/records/{nxt}?{qs}", status_code=303)
+        return RedirectResponse(f"/review?{qs + '&' if qs else ''}done=1", status_code=303)
+    return RedirectResponse(f"/records/{nxt}{'?' + qs if qs else ''}", status_code=303)
 
 
 def record_response(request: Request, user: Principal, record_id: str, *, status_code: int = 200,
@@ -126,7 +127,8 @@ def record_extract(request: Request, record_id: str,
         view = load_record_page(s, rec, user)
     log_access(rt.db, user.username, "extract_view", target=record_id, result_count=1,
                ip=client_ip(request))
-    return render(request, "extract.html", v=view)
+    return render(request, "extract.html", v=view,
+                  printed_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
 
 
 # --------------------------------------------------------------------------- JSON edits

@@ -7,6 +7,10 @@
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var inputs = Array.prototype.slice.call(document.querySelectorAll("#fields input"));
   var composing = false;
+  // the fields form is never submitted (Enter saves one field through fetch); a
+  // listener, not an inline onsubmit, because the CSP forbids inline handlers
+  var form = document.getElementById("fields");
+  if (form) form.addEventListener("submit", function (e) { e.preventDefault(); });
   var busy = false;
   var overlays = {};
   var viewer = null;
@@ -46,9 +50,11 @@
     if (box) box.classList.add("current");
     var r = overlays[key];
     if (viewer && r) {
-      var pad = Math.max(r.width, r.height) * 1.5;
+      // some lines of context above and below, and the label to the left; a wide
+      // box (a whole cell) must not zoom out to the whole page
+      var padY = r.height * 3, padX = Math.max(r.width * 0.35, r.height * 6);
       viewer.viewport.fitBoundsWithConstraints(
-        new OpenSeadragon.Rect(r.x - pad, r.y - pad, r.width + 2 * pad, r.height + 2 * pad));
+        new OpenSeadragon.Rect(r.x - padX, r.y - padY, r.width + 2 * padX, r.height + 2 * padY));
     }
   }
 
