@@ -96,13 +96,18 @@ def pinyin_keys(name: str) -> tuple[str, ...]:
         (SURNAME_READINGS[surname],) if surname in SURNAME_READINGS else _readings(surname)[:3]
     )
     tail = "".join((_readings(c) or ("",))[0] for c in given)
-    return tuple(dict.fromkeys(h + tail for h in heads if h))
+    return tuple(dict.fromkeys(_fold_u(h + tail) for h in heads if h))
+
+
+def _fold_u(key: str) -> str:
+    """ü is written v (pypinyin, keyboards) or u (on ID cards, "Lu"): one key for both."""
+    return key.replace("v", "u")
 
 
 def pinyin_from_latin(text: str) -> str:
     """A pinyin query typed in Latin letters: "Wang Jian-guo" → "wangjianguo"."""
     folded = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in folded.lower() if "a" <= c <= "z")
+    return _fold_u("".join(c for c in folded.lower() if "a" <= c <= "z"))
 
 
 def mask_keys(name: str) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from indexing._text import (
     unique,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: ü folded to u in pinyin keys
 
 # Fields that hold a person's name (relinquisher may be an institution; still searched).
 PERSON_NAME_FIELDS: tuple[str, ...] = (

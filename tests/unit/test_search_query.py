@@ -106,3 +106,12 @@ def test_masking() -> None:
     assert record["fields"]["male_id_number"]["value"] == "110101400312123"  # not mutated
     assert present_record(record, Viewer.everything()) == record
     assert Viewer().hidden_kinds == ("adoption",)
+
+
+def test_pinyin_u_umlaut_typed_as_u_or_v() -> None:
+    from indexing._text import pinyin_from_latin, pinyin_keys
+
+    [key] = pinyin_keys("吕兴旺")
+    assert pinyin_from_latin("Lu Xingwang") == key
+    assert pinyin_from_latin("lv xing wang") == key
+    assert pinyin_from_latin("Lü Xingwang") == key
