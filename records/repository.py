@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import DateTime, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from records.db import (
     Book,
+    FieldHistory,
     FieldRow,
     OcrResult,
     Page,
@@ -58,6 +59,13 @@ def get_or_create_book(s: Session, name: str, **meta: Any) -> Book:
 
 
 # ---- page leases -----------------------------------------------------------
+#
+# A lease is the right to work on one page in one stage. Taking, extending and
+# giving it back are single guarded UPDATEs: under READ COMMITTED (PostgreSQL's
+# default) a second UPDATE of the same row waits for the first to commit and then
+# re-checks its WHERE against the new row, so of two workers exactly one sees
+# rowcount 1. On PostgreSQL lease times come from the database clock, so machines
+# whose clocks disagree still agree on when a lease has expired.
 
 CLAIMABLE = {
     PageState.OCR_RUNNING: PageState.PENDING,
@@ -65,19 +73,48 @@ CLAIMABLE = {
 }
 
 
+def _db_now(s: Session) -> Any:
+    """The database's idea of "now" (UTC, naive) as a SQL expression."""
+    if s.get_bind().dialect.name == "postgresql":
+        return func.timezone("UTC", func.statement_timestamp(), type_=DateTime)
+    return utcnow()  # SQLite: one machine, one clock
+
+
+def _later(s: Session, seconds: int) -> Any:
+    return _db_now(s) + timedelta(seconds=seconds)
+
+
 def claim_page(s: Session, page_id: str, running: PageState, owner: str,
                lease_seconds: int) -> bool:
-    """Move a page into ``running`` if it is waiting for it or its lease expired."""
-    now = utcnow()
+    """Move a page into ``running`` if it is waiting for it or its lease expired.
+
+    ``owner`` may also take back a lease it still holds: owners name one message
+    in one process, so that is a retry of the same message after an error that
+    left the page claimed (the database was briefly unreachable, say).
+    """
+    now = _db_now(s)
     waiting = CLAIMABLE[running]
     res = s.execute(
         update(Page)
         .where(Page.id == page_id,
                or_(Page.state == waiting,
-                   and_(Page.state == running, Page.lease_until < now)))
-        .values(state=running, lease_owner=owner,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                attempts=Page.attempts + 1, updated_at=now)
+                   and_(Page.state == running,
+                        or_(Page.lease_until < now, Page.lease_owner == owner))))
+        .values(state=running, lease_owner=owner, lease_until=_later(s, lease_seconds),
+                attempts=Page.attempts + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+def extend_lease(s: Session, page_id: str, running: PageState, owner: str,
+                 lease_seconds: int) -> bool:
+    """Heartbeat: keep a long-running page claimed. False = the lease was lost."""
+    res = s.execute(
+        update(Page)
+        .where(Page.id == page_id, Page.state == running, Page.lease_owner == owner)
+        .values(lease_until=_later(s, lease_seconds))
+        .execution_options(synchronize_session=False)
     )
     return bool(res.rowcount)  # type: ignore[attr-defined]
 
@@ -89,18 +126,21 @@ def finish_page(s: Session, page_id: str, running: PageState, owner: str,
         .where(Page.id == page_id, Page.state == running, Page.lease_owner == owner)
         .values(state=new_state, lease_owner=None, lease_until=None, updated_at=utcnow(),
                 **values)
+        .execution_options(synchronize_session=False)
     )
     return bool(res.rowcount)  # type: ignore[attr-defined]
 
 
 def release_page(s: Session, page_id: str, running: PageState, owner: str,
-                 back_to: PageState, error: str | None = None) -> None:
-    s.execute(
+                 back_to: PageState, error: str | None = None) -> bool:
+    res = s.execute(
         update(Page)
         .where(Page.id == page_id, Page.state == running, Page.lease_owner == owner)
         .values(state=back_to, lease_owner=None, lease_until=None, error=error,
                 updated_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
+    return bool(res.rowcount)  # type: ignore[attr-defined]
 
 
 def reset_running(s: Session, *, only_expired: bool) -> int:
@@ -109,10 +149,71 @@ def reset_running(s: Session, *, only_expired: bool) -> int:
     for running, waiting in CLAIMABLE.items():
         q = update(Page).where(Page.state == running)
         if only_expired:
-            q = q.where(Page.lease_until < utcnow())
-        res = s.execute(q.values(state=waiting, lease_owner=None, lease_until=None))
+            q = q.where(Page.lease_until < _db_now(s))
+        res = s.execute(q.values(state=waiting, lease_owner=None, lease_until=None)
+                        .execution_options(synchronize_session=False))
         n += res.rowcount  # type: ignore[attr-defined]
     return n
+
+
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """Pages whose lease expired: given back to the queue, or dead after too many tries."""
+
+    requeued: tuple[str, ...]
+    dead: tuple[str, ...]
+
+
+def recover_expired(s: Session, max_attempts: int) -> Recovered:
+    """Take back the pages of workers that died (SIGKILL, lost machine, hard crash).
+
+    A page whose worker died ``max_attempts`` times (it kills the engine, say) is
+    dead-lettered with its error instead of being handed to the next victim.
+    Every change is guarded on the expired lease, so a worker that renews its
+    lease at the same moment keeps the page.
+    """
+    now = _db_now(s)
+    requeued: list[str] = []
+    dead: list[str] = []
+    for running, waiting in CLAIMABLE.items():
+        expired = list(s.execute(
+            select(Page.id, Page.attempts, Page.lease_owner)
+            .where(Page.state == running, Page.lease_until < now)).all())
+        for pid, attempts, owner in expired:
+            guard = (Page.id == pid, Page.state == running, Page.lease_owner == owner,
+                     Page.lease_until < now)
+            if attempts >= max_attempts:
+                values: dict[str, Any] = {
+                    "state": PageState.DEAD,
+                    "error": f"the worker stopped while processing this page ({running}) "
+                             f"{attempts} times: it may crash the OCR engine; look at the "
+                             f"scan, then `dangan retry`"}
+            else:
+                values = {"state": waiting,
+                          "error": f"lease of {owner} expired in {running}; queued again"}
+            res = s.execute(update(Page).where(*guard)
+                            .values(lease_owner=None, lease_until=None, updated_at=utcnow(),
+                                    **values)
+                            .execution_options(synchronize_session=False))
+            if res.rowcount:  # type: ignore[attr-defined]
+                (dead if values["state"] == PageState.DEAD else requeued).append(pid)
+    return Recovered(tuple(requeued), tuple(dead))
+
+
+def pages_finished_since(s: Session, since: datetime) -> int:
+    """Pages that reached a final state after ``since`` (for throughput)."""
+    return int(s.scalar(select(func.count()).select_from(Page).where(
+        Page.state.in_([PageState.DONE, PageState.FAILED, PageState.DEAD]),
+        Page.updated_at >= since)) or 0)
+
+
+def lease_holders(s: Session) -> dict[str, int]:
+    """Pages currently claimed, per owning worker process (``host:pid``)."""
+    out: dict[str, int] = {}
+    for (owner,) in s.execute(select(Page.lease_owner).where(Page.lease_owner.is_not(None))):
+        proc = ":".join(str(owner).split(":")[:2])
+        out[proc] = out.get(proc, 0) + 1
+    return out
 
 
 def pages_in_states(s: Session, states: Sequence[PageState],
@@ -137,6 +238,9 @@ def load_ocr(s: Session, page_id: str) -> list[OcrResult]:
                           .order_by(OcrResult.half)))
 
 
+MERGED_INTO = "merged_into"  # FieldHistory key of a record a reviewer merged away
+
+
 def replace_page_records(s: Session, page: Page, records: Iterable[ExtractedRecord]) -> int:
     """Write a page's records; re-running never duplicates (stable ids, upsert).
 
@@ -150,10 +254,14 @@ def replace_page_records(s: Session, page: Page, records: Iterable[ExtractedReco
     stale = select(RecordRow.id).where(RecordRow.page_id == page.id, RecordRow.id.not_in(keep))
     s.execute(delete(FieldRow).where(FieldRow.record_id.in_(stale)))
     s.execute(delete(RecordRow).where(RecordRow.page_id == page.id, RecordRow.id.not_in(keep)))
+    records = list(records)
+    ids = [record_id_for(page.file_sha256, page.page_no, r.half, r.row, r.slot) for r in records]
+    # a record a reviewer merged into another stays gone (its audit row says so)
+    keep |= set(s.scalars(select(FieldHistory.record_id).where(
+        FieldHistory.record_id.in_(ids), FieldHistory.key == MERGED_INTO)))
     n = 0
     field_rows: list[FieldRow] = []
-    for rec in records:
-        rid = record_id_for(page.file_sha256, page.page_no, rec.half, rec.row, rec.slot)
+    for rec, rid in zip(records, ids, strict=True):
         if rid in keep:
             continue
         fields = list(rec.fields.values())

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from dangan.runtime import Runtime, build_runtime
 from dangan.settings import Settings
 from review_ui.iiif import ImageCache
-from review_ui.routes import admin, auth, clerk, images, review, search
+from review_ui.routes import admin, auth, clerk, images, restructure, review, search
 from review_ui.security import SessionCodec, load_secret
 from review_ui.web import (
     HERE,
@@ -40,7 +40,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_exception_handler(NotLoggedIn, not_logged_in_handler)
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, review, clerk, search, admin, images):
+    # restructure before review: its /api/records/{id}/{action} would take split and merge
+    for module in (auth, restructure, review, clerk, search, admin, images):
         app.include_router(module.router)
     return app
 

@@ -15,6 +15,8 @@ FIELD_LABELS: dict[str, str] = {
     "adopter_address": "收养人住址", "adoptee_name": "被收养人姓名",
     "adoptee_gender": "被收养人性别", "adoptee_birth_date": "被收养人出生日期",
     "relinquisher_name": "送养人",
+    # audit rows of split / merge about the whole record (review_ui.restructure)
+    "record": "整条记录", "merged_into": "并入",
 }
 KIND_LABELS: dict[str, str] = {"marriage": "结婚", "divorce": "离婚", "adoption": "收养"}
 STATUS_LABELS: dict[str, str] = {"auto_accepted": "自动通过", "needs_review": "待审核",

@@ -38,6 +38,7 @@ from review_ui.queries import (
     queue,
     record_or_404,
 )
+from review_ui.restructure import merge_candidates
 from review_ui.structure import PageBusy, mark_non_record, rotate_page
 from review_ui.web import client_ip, ctx, current_user, render, require
 
@@ -96,6 +97,7 @@ def record_response(request: Request, user: Principal, record_id: str, *, status
     with rt.db.session() as s:
         rec = record_or_404(s, record_id, user)
         view = load_record_page(s, rec, user)
+        candidates = merge_candidates(s, rec, user) if user.has("reviewer") else []
     log_access(rt.db, user.username, "record_view", target=record_id, result_count=1,
                ip=client_ip(request))
     f = _filter(request.query_params.get("book"), request.query_params.get("kind"),
@@ -109,6 +111,7 @@ def record_response(request: Request, user: Principal, record_id: str, *, status
     }
     return render(request, "record.html", status_code=status_code, v=view, data=data,
                   error=error, conflict=conflict, qs=_qs(f), page_states=PAGE_STATE_LABELS,
+                  candidates=candidates,
                   kinds=[k.value for k in Kind if k != Kind.ADOPTION or user.may_see_adoption])
 
 

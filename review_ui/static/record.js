@@ -168,6 +168,30 @@
     else if (e.key === "r") { e.preventDefault(); setStatus("reject"); }
     else if (e.key === "n") { e.preventDefault(); location.href = "/review/next?after=" + data.id + (data.qs ? "&" + data.qs : ""); }
     else if (e.key === "j" && inputs[0]) { e.preventDefault(); inputs[0].focus(); }
+    else if (e.key === "s") { e.preventDefault(); openStructure('#split-form input[type="checkbox"]'); }
+    else if (e.key === "m") { e.preventDefault(); openStructure("#merge-with"); }
+  });
+
+  // split / merge live in the "structure" panel: open it and put the focus there
+  function openStructure(selector) {
+    var panel = $("structure"), target = document.querySelector(selector);
+    if (!panel) return;
+    panel.open = true;
+    if (target) { target.focus(); target.scrollIntoView({block: "nearest"}); }
+    else say(selector === "#merge-with" ? "本页和下一页没有可合并的同类记录" : "");
+  }
+
+  // Enter on a field's checkbox splits; Enter on the record list opens the merge preview
+  var splitForm = $("split-form"), mergeForm = $("merge-form");
+  if (splitForm) splitForm.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.isComposing && e.target.type === "checkbox") {
+      e.preventDefault();
+      if (!splitForm.querySelector('input[type="checkbox"]:checked')) { say("先用空格勾选要移到新记录的字段"); return; }
+      splitForm.requestSubmit();
+    }
+  });
+  if (mergeForm) mergeForm.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.tagName === "SELECT") { e.preventDefault(); mergeForm.requestSubmit(); }
   });
 
   var btn = function (id, fn) { var b = $(id); if (b) b.addEventListener("click", fn); };

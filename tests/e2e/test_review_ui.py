@@ -238,3 +238,53 @@ def test_enter_during_ime_composition_does_not_save(browser: Any, live_app: Any,
     assert len(saves) == 1
     assert db_value(live_app, second, "female_name") == "李秀兰"
     page.context.close()
+
+
+def test_merge_then_split_by_keyboard(browser: Any, live_app: Any, artifacts: Path) -> None:
+    from review_ui.testing import _page_image
+
+    rt = live_app.rt
+    pid = add_page(rt, 5, _page_image(5))
+    first = add_record(rt, pid, 5, "marriage", 0, MARRIAGE_FIELDS)
+    other = add_record(rt, pid, 5, "marriage", 1, [
+        ("registration_date", "1972-05-04", "1972年5月4日", 0.97, False, [], [.55, .6, .9, .64]),
+        ("male_name", "张国强", "张国强", 0.9, False, [], [.2, .7, .4, .75]),
+        ("female_age", 25, "25", 0.92, False, [], [.6, .8, .7, .84])])
+    page = login(browser, live_app, "rev")
+    page.goto(f"{live_app.url}/records/{first}")
+    expect(page.locator("#f-male_name")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("m")  # the merge menu: the other record of this page
+    expect(page.locator("#merge-with")).to_be_focused()
+    expect(page.locator("#merge-with")).to_have_value(other)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/records/{first}/merge?with={other}")
+    keep_first = page.locator('input[name="choice:male_name"][value="first"]')
+    expect(keep_first).to_be_focused()  # the one conflict, the first's value preselected
+    page.keyboard.press("ArrowRight")  # keep the second record's reading instead
+    expect(page.locator('input[name="choice:male_name"][value="second"]')).to_be_checked()
+    page.screenshot(path=str(artifacts / "merge-preview.png"), full_page=True)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/records/{first}")
+    assert db_value(live_app, first, "male_name") == "张国强"
+    assert db_value(live_app, first, "female_age") == 25
+    with rt.db.session() as s:
+        assert s.get(RecordRow, other) is None
+
+    # split the wife's name off again: s, Tab to the field, Space, Enter
+    page.keyboard.press("Escape")
+    page.keyboard.press("s")
+    for _ in range(12):
+        if page.evaluate("document.activeElement.value") == "female_name":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: first not in url and "/records/" in url)
+    new_id = page.url.rsplit("/", 1)[1]
+    assert db_value(live_app, new_id, "female_name") == "李秀英"
+    assert db_value(live_app, first, "female_name") is None
+    with rt.db.session() as s:
+        new = s.get(RecordRow, new_id)
+        assert new is not None and new.reviewed_by == "rev" and new.page_id == pid
+    page.context.close()
