@@ -153,17 +153,47 @@ def _progress_printer(rt: Runtime, quiet: bool) -> Tick:
 
 
 @app.command()
+def worker(
+    queues: Annotated[str | None, typer.Option(
+        help="queues to consume, comma-separated: ocr,extract,index (DANGAN_WORKER_QUEUES)")
+                      ] = None,
+    processes: Annotated[int | None, typer.Option(
+        help="worker processes (DANGAN_WORKER_PROCESSES, default 1)")] = None,
+    threads: Annotated[int | None, typer.Option(
+        help="threads per process (DANGAN_WORKER_THREADS, default: cores / processes)")
+                       ] = None,
+) -> None:
+    """Consume stage messages from the shared broker (DANGAN_BROKER_URL) until SIGTERM."""
+    from dangan.worker import WorkerConfigError, plan_workers, run_worker
+    from ocr.engine import OcrEngineError
+
+    try:
+        plan = plan_workers(state.settings, queues, processes, threads)
+    except WorkerConfigError as e:
+        raise fail(str(e), ExitCode.bad_args) from e
+    try:
+        code = run_worker(state.settings, plan, echo=console.print)
+    except OcrEngineError as e:
+        raise fail(str(e), ExitCode.engine_error) from e
+    raise typer.Exit(code)
+
+
+@app.command()
 def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Per-book counts: pages by state, records, fields to review, errors with reasons."""
+    """Per-book counts: pages by state, records, fields to review, errors with reasons;
+    queue depth and worker throughput."""
+    from dangan.jobs import pipeline_status
     from records.repository import book_statuses
 
     rt = runtime()
     with rt.db.session() as s:
         books = book_statuses(s)
+    pipe = pipeline_status(rt)
     rt.close()
     if as_json:
         print(json.dumps([asdict(b) for b in books], ensure_ascii=False, indent=1))
         return
+    console.print(pipe.describe(), markup=False)
     table = Table("book", "pages", "records", "to review", "fields to review", "flagged", "errors")
     for b in books:
         pages = ", ".join(f"{k} {v}" for k, v in sorted(b.pages_by_state.items())) or "0"

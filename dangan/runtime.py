@@ -38,6 +38,11 @@ class Runtime:
         """One model load per process, shared by its worker threads."""
         if self._engine is None:
             with self._lock:
+                if self._engine is None and self.settings.fake_ocr_script is not None \
+                        and self.settings.ocr_engine == "fake":
+                    from dangan.scripted_engine import ScriptedEngine
+
+                    self._engine = ScriptedEngine(self.settings.fake_ocr_script)
                 if self._engine is None:
                     from ocr.factory import make_engine
 

@@ -30,8 +30,23 @@ class Settings(BaseSettings):
     workers: int = Field(default=0, description="in-process worker threads; 0 = auto")
     max_image_pixels: int = 150_000_000
     min_image_side: int = 200
-    lease_seconds: int = 600
-    max_attempts: int = 3
+    lease_seconds: int = Field(default=600, ge=2, description=(
+        "how long a page stays claimed without a heartbeat; a killed worker's pages "
+        "come back after this"))
+    max_attempts: int = Field(default=3, ge=1, description="tries before a page is dead")
+
+    # distributed mode (`dangan worker` on each machine, `dangan process` on one)
+    worker_queues: str = Field(default="ocr,extract,index",
+                               description="queues `dangan worker` consumes, comma-separated")
+    worker_processes: int = Field(default=1, ge=1, description="`dangan worker` processes")
+    worker_threads: int = Field(default=0, ge=0,
+                                description="threads per worker process; 0 = auto")
+    max_inflight: int = Field(default=0, ge=0, description=(
+        "messages `dangan process` keeps queued or running (backpressure); 0 = auto"))
+    retry_min_backoff_ms: int = Field(default=1_000, ge=1)
+    retry_max_backoff_ms: int = Field(default=60_000, ge=1)
+    fake_ocr_script: Path | None = Field(default=None, description=(
+        "tests only: JSON script for DANGAN_OCR_ENGINE=fake (see dangan/scripted_engine.py)"))
 
     @property
     def resolved_database_url(self) -> str:

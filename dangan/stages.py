@@ -30,6 +30,7 @@ from records.export import iter_contract
 from records.model import BookContext, Kind, PageType
 from records.repository import (
     claim_page,
+    extend_lease,
     finish_page,
     release_page,
     replace_page_records,
@@ -67,8 +68,9 @@ def _clean_key(page: Page, half: str | None) -> str:
     return f"{base}/clean-v{page.image_version}-{half or 'full'}.jpg"
 
 
-def run_ocr(rt: Runtime, page_id: str) -> StageResult:
-    owner = worker_id()
+def run_ocr(rt: Runtime, page_id: str, owner: str | None = None) -> StageResult:
+    """OCR one page if nobody else is; ``owner`` names the lease (default: this thread)."""
+    owner = owner or worker_id()
     with rt.db.session() as s:
         if not claim_page(s, page_id, PageState.OCR_RUNNING, owner, rt.settings.lease_seconds):
             return StageResult(page_id, False)
@@ -76,7 +78,8 @@ def run_ocr(rt: Runtime, page_id: str) -> StageResult:
         assert page is not None and page.image_path
         attempts = page.attempts
     try:
-        return _ocr(rt, page_id, owner)
+        with LeaseHeartbeat(rt, page_id, PageState.OCR_RUNNING, owner):
+            return _ocr(rt, page_id, owner)
     except IngestError as e:
         return _fail(rt, page_id, owner, PageState.OCR_RUNNING, str(e))
     except Exception as e:
@@ -85,6 +88,8 @@ def run_ocr(rt: Runtime, page_id: str) -> StageResult:
 
 
 def _ocr(rt: Runtime, page_id: str, owner: str) -> StageResult:
+    from ocr.engine import read_region
+
     t0 = time.perf_counter()
     with rt.db.session() as s:
         page = s.get(Page, page_id)
@@ -94,8 +99,9 @@ def _ocr(rt: Runtime, page_id: str, owner: str) -> StageResult:
     engine = rt.engine()
     probably_blank = bool(cleanup.get("quality", {}).get("probably_blank"))
     cleaned = clean_page(img, engine, probably_blank=probably_blank)  # type: ignore[arg-type]
+    # clean-up's text boxes are where the lines are: recognition only, no second detection
     pages = [] if cleaned.blank else [
-        (r.half, r.image, engine.recognize_page(r.image)) for r in cleaned.regions]
+        (r.half, r.image, read_region(engine, r.image, r.boxes)) for r in cleaned.regions]
     with rt.db.session() as s:
         page = s.get(Page, page_id)
         assert page is not None
@@ -134,8 +140,8 @@ def book_context(book: Book | None) -> BookContext:
                        kind=Kind(book.kind) if book.kind else None)
 
 
-def run_extract(rt: Runtime, page_id: str) -> StageResult:
-    owner = worker_id()
+def run_extract(rt: Runtime, page_id: str, owner: str | None = None) -> StageResult:
+    owner = owner or worker_id()
     with rt.db.session() as s:
         if not claim_page(s, page_id, PageState.EXTRACT_RUNNING, owner,
                           rt.settings.lease_seconds):
@@ -144,7 +150,8 @@ def run_extract(rt: Runtime, page_id: str) -> StageResult:
         assert page is not None
         attempts = page.attempts
     try:
-        return _extract(rt, page_id, owner)
+        with LeaseHeartbeat(rt, page_id, PageState.EXTRACT_RUNNING, owner):
+            return _extract(rt, page_id, owner)
     except IngestError as e:
         return _fail(rt, page_id, owner, PageState.EXTRACT_RUNNING, str(e))
     except Exception as e:
@@ -213,13 +220,63 @@ def _fail(rt: Runtime, page_id: str, owner: str, running: PageState, msg: str) -
 
 def _retry_or_dead(rt: Runtime, page_id: str, owner: str, running: PageState,
                    back_to: PageState, err: Exception, attempts: int) -> None:
+    """Give the page back for the retry, or dead-letter it after the last attempt.
+
+    If the database is what failed, this fails too: the page then stays claimed by
+    ``owner``, which the retried message (same owner) may take back at once, and
+    anyone else once the lease expires.
+    """
     msg = f"{type(err).__name__}: {err}"
-    with rt.db.session() as s:
-        if attempts >= rt.settings.max_attempts:
-            finish_page(s, page_id, running, owner, PageState.DEAD,
-                        error=f"{msg} (after {attempts} attempts; `dangan retry` tries again)")
-        else:
-            release_page(s, page_id, running, owner, back_to, error=msg)
+    try:
+        with rt.db.session() as s:
+            if attempts >= rt.settings.max_attempts:
+                log.error("page %s is dead after %d attempts: %s", page_id, attempts, msg)
+                finish_page(s, page_id, running, owner, PageState.DEAD,
+                            error=f"{msg} (after {attempts} attempts; `dangan retry` tries "
+                                  "again)")
+            else:
+                log.warning("page %s, attempt %d: %s; will retry", page_id, attempts, msg)
+                release_page(s, page_id, running, owner, back_to, error=msg)
+    except Exception as e2:  # the original error is what gets retried
+        log.warning("page %s: could not record the error (%s); its lease will expire",
+                    page_id, e2)
+
+
+class LeaseHeartbeat:
+    """Extend a page's lease while its stage runs, so only dead workers lose pages.
+
+    A thread renews the lease every third of its length. Leases can then be short
+    (a killed worker's pages come back quickly) while a slow page on a loaded
+    machine is never taken away from a live worker.
+    """
+
+    def __init__(self, rt: Runtime, page_id: str, running: PageState, owner: str) -> None:
+        self.rt, self.page_id, self.running, self.owner = rt, page_id, running, owner
+        self.every = max(0.5, rt.settings.lease_seconds / 3)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True,
+                                        name=f"lease-{page_id}")
+
+    def __enter__(self) -> LeaseHeartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with self.rt.db.session() as s:
+                    held = extend_lease(s, self.page_id, self.running, self.owner,
+                                        self.rt.settings.lease_seconds)
+                if not held:
+                    log.warning("page %s: lease lost (expired or taken over); the result "
+                                "of this attempt will be discarded", self.page_id)
+                    return
+            except Exception as e:  # keep beating through a DB hiccup
+                log.warning("page %s: lease heartbeat failed: %s", self.page_id, e)
 
 
 __all__ = ["FieldRow", "StageResult", "TransientError", "run_extract", "run_index", "run_ocr"]

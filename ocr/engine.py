@@ -35,3 +35,25 @@ class OcrEngine(Protocol):
         where the text is (a table cell).
         """
         ...
+
+
+@runtime_checkable
+class BoxRecognizer(Protocol):
+    """An engine that can read lines whose boxes are already known.
+
+    Clean-up runs the text detector once per page to find orientation, skew and
+    spreads; its boxes, carried through the rotations, say where every line is.
+    Recognising those boxes skips the second (full-resolution, most expensive)
+    detection pass of :meth:`OcrEngine.recognize_page`.
+    """
+
+    def recognize_boxes(self, image: np.ndarray, boxes: np.ndarray) -> OcrPage:
+        """Recognise the text-line quads ``boxes`` (N×4×2 pixels of ``image``)."""
+        ...
+
+
+def read_region(engine: OcrEngine, image: np.ndarray, boxes: np.ndarray | None) -> OcrPage:
+    """OCR of one clean page region: known boxes when the engine can use them."""
+    if boxes is not None and isinstance(engine, BoxRecognizer):
+        return engine.recognize_boxes(image, boxes)
+    return engine.recognize_page(image)

@@ -24,5 +24,5 @@ def make_engine(name: str, *, threads: int = 0, use_gpu: bool = False,
             raise OcrEngineError(
                 "the paddleocr engine is not installed: pip install 'dangan[paddle]' and set "
                 "DANGAN_PADDLE_MODEL_DIR to the directory holding the PP-OCR models") from e
-        return PaddleOcrEngine(model_dir=paddle_model_dir, use_gpu=use_gpu)
+        return PaddleOcrEngine(model_dir=paddle_model_dir, use_gpu=use_gpu, threads=threads)
     raise OcrEngineError(f"unknown OCR engine {name!r}: use rapidocr, paddleocr or fake")

@@ -21,5 +21,8 @@ export DANGAN_CHROMIUM="${DANGAN_CHROMIUM:-/usr/bin/chromium}"
 
 echo "== ruff"; ruff check .
 echo "== mypy"; mypy .
+if [[ $# -eq 0 ]]; then
+    echo "== paddleocr engine (own environment)"; scripts/test_paddle.sh
+fi
 echo "== pytest"
 pytest -q -ra "$@"
