@@ -19,7 +19,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from dangan.runtime import Runtime
 from ingest.cleanup import CleanPage, clean_page
@@ -106,6 +106,8 @@ def _ocr(rt: Runtime, page_id: str, owner: str) -> StageResult:
         page = s.get(Page, page_id)
         assert page is not None
         cleanup["steps"] = [st.as_dict() for st in cleaned.steps]
+        # a re-scan may no longer be a spread (or newly one): no stale halves survive
+        s.execute(delete(OcrResult).where(OcrResult.page_id == page_id))
         for half, image, ocr in pages:
             key = _clean_key(page, half)
             _ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
