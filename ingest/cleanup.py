@@ -156,13 +156,26 @@ def _detect_in_content(small: np.ndarray, engine: GeometryEngine) -> np.ndarray:
     Margins are a third to a half of a form page and hold no text; the detector's
     cost grows with the pixels it sees. Boxes come back in ``small``'s coordinates.
     """
-    x0, y0, x1, y1 = content_box(small)
-    crop = small if (x0, y0, x1, y1) == (0, 0, small.shape[1], small.shape[0]) \
-        else small[y0:y1, x0:x1]
+    crop, (x0, y0) = _content_crop(small)
     quads = _as_quads(engine.detect_boxes(crop)).copy()
     quads[:, :, 0] += x0
     quads[:, :, 1] += y0
     return quads
+
+
+def _content_crop(small: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    x0, y0, x1, y1 = content_box(small)
+    if (x0, y0, x1, y1) == (0, 0, small.shape[1], small.shape[0]):
+        return small, (0, 0)
+    return small[y0:y1, x0:x1], (x0, y0)
+
+
+def detector_view(image: np.ndarray) -> np.ndarray:
+    """The pixels the text detector first sees of a page (downscaled, margins cut).
+
+    For tests that script an engine's answer per image.
+    """
+    return _content_crop(_downscale(image)[0])[0]
 
 
 def content_box(small: np.ndarray) -> tuple[int, int, int, int]:

@@ -72,11 +72,13 @@ def _form_page() -> dict[str, object]:
 
 
 def image_key(path: Path) -> str:
+    """The scripted engine's key of what its detector is shown for this page."""
+    from ingest.cleanup import detector_view
     from ocr.fake import FakeEngine
 
     img = cv2.imdecode(np.frombuffer(path.read_bytes(), np.uint8), cv2.IMREAD_COLOR)
     assert img is not None
-    return FakeEngine.key(img)
+    return FakeEngine.key(detector_view(img))
 
 
 @dataclass
