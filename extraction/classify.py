@@ -79,6 +79,26 @@ def _header_like(tokens: Sequence[Token]) -> int:
     return best
 
 
+def _label_rows_apart(tokens: Sequence[Token]) -> bool:
+    """Rows of labels with value rows between them: a form with labels above values.
+
+    A ledger prints its header once, at the top (one row, or two adjacent rows
+    when party markers span the labels); a form drawn as a grid of label cells
+    over value cells repeats label rows down the page.
+    """
+    rows = group_rows(tokens)
+    kinds: list[str] = []
+    for row in rows:
+        labels = [t for t in row if t.is_field_label and t.label and t.label.field != OTHER]
+        values = [t for t in row if t.is_value]
+        if len(labels) >= 2 and len(values) <= 1:
+            kinds.append("L")
+        elif values:
+            kinds.append("V")
+    seq = "".join(kinds).lstrip("V")
+    return "LV" in seq and "L" in seq[seq.index("LV") + 2:]
+
+
 def classify_page(ocr: OcrPage, tokens: Sequence[Token], kind_hint: Kind | None = None,
                   book_kind: Kind | None = None) -> PageClass:
     """Page type and kind of one page (or half of a spread)."""
@@ -99,7 +119,9 @@ def classify_page(ocr: OcrPage, tokens: Sequence[Token], kind_hint: Kind | None 
         if any(w in text for w in COVER_WORDS):
             return PageClass(PageType.COVER, None)
         return PageClass(PageType.UNKNOWN, None)
-    if any(w in t for t in titles for w in LEDGER_WORDS) or _header_like(tokens) >= 4:
+    if any(w in t for t in titles for w in LEDGER_WORDS):
+        return PageClass(PageType.LEDGER, kind)
+    if _header_like(tokens) >= 4 and not _label_rows_apart(tokens):
         return PageClass(PageType.LEDGER, kind)
     if n_labels < 3 and any(w in text for w in COVER_WORDS):
         return PageClass(PageType.COVER, None)

@@ -15,7 +15,7 @@ from extraction.forms import read_form
 from extraction.layout import Ruling, detect_ruling
 from extraction.ledger import read_ledger
 from extraction.stubs import split_regions
-from extraction.tokens import Token, tokenize
+from extraction.tokens import Token, join_split_labels, tokenize
 from ocr.engine import OcrEngine
 from ocr.types import BBox, Line, OcrPage
 from records.model import (
@@ -48,7 +48,7 @@ def extract_page(ocr: OcrPage, image: np.ndarray | None, *, book: BookContext | 
     """
     cal = calibration or load_calibration()
     ruling = detect_ruling(image) if image is not None else Ruling()
-    lines = [ln for ln in ocr.lines if ln.text.strip()]
+    lines = join_split_labels([ln for ln in ocr.lines if ln.text.strip()])
     tokens = tokenize(lines, lambda ln: ruling.vlines_crossing(ln.bbox))
     pc = classify_page(ocr, tokens, kind_hint, book.kind if book else None)
     if not pc.page_type.bears_records:

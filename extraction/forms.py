@@ -50,12 +50,32 @@ def _demote_values(row: list[Token]) -> list[Token]:
     return out
 
 
-def _promote_markers(row: list[Token]) -> list[Token]:
-    """A party marker with a value after it is a name label (送养人 王某, 男方：王建国)."""
+def _spanning_cell(tok: Token, ruling: Ruling | None, rows: Sequence[Sequence[Token]]
+                   ) -> BBox | None:
+    """The ruled cell of ``tok`` when it spans several text rows (a left-column party cell)."""
+    if ruling is None or not ruling.vertical:
+        return None
+    cell = ruling.cell_of(tok.bbox)
+    if cell is None or cell.height < 1.5 * tok.bbox.height:
+        return None
+    beside = [row for row in rows if any(
+        t is not tok and cell.y0 <= t.bbox.cy <= cell.y1 and t.bbox.x0 >= cell.x1 - 1e-3
+        for t in row)]
+    return cell if len(beside) >= 2 else None
+
+
+def _promote_markers(row: list[Token], ruling: Ruling | None = None,
+                     rows: Sequence[Sequence[Token]] = ()) -> list[Token]:
+    """A party marker with a value after it is a name label (送养人 王某, 男方：王建国).
+
+    Not a marker in a ruled cell spanning several rows: that is a left-column
+    party cell, and the value beside it belongs to a label above it.
+    """
     out = list(row)
     for i, tok in enumerate(row[:-1]):
         nxt = row[i + 1]
-        if tok.is_marker and nxt.is_value and tok.label is not None:
+        if tok.is_marker and nxt.is_value and tok.label is not None and (
+                _spanning_cell(tok, ruling, rows) is None):
             lab = tok.label
             named = LabelMatch("name", lab.party, lab.start, lab.end,
                                lab.score if len(tok.text) > 1 else 0.95, lab.strong)
@@ -135,23 +155,57 @@ def _columns_above(columns: list[_Column], row: int) -> list[_Column]:
 
 
 def _party_of(slot: _Slot, markers: list[tuple[int, Token]], row_tokens: list[list[Token]],
-              left_edge: float) -> Party | None:
-    """Party of a label that does not name one: row, spanning, left-column or section marker."""
+              left_edge: float, ruling: Ruling | None = None) -> Party | None:
+    """Party of a label that does not name one: row, spanning, left-column or section marker.
+
+    A marker left of every label is a left-column cell when its ruled cell (or
+    its own text) spans the label's height; a marker alone on its line is a
+    section heading and governs the labels below it, up to the next heading.
+    """
     lb = slot.label.bbox
     same_row = [t for t in row_tokens[slot.row] if t.party is not None
                 and t.bbox.x1 <= lb.x0 + 1e-6]
     if same_row:
         return same_row[-1].party
-    left = [t for _r, t in markers if t.is_marker and t.bbox.x1 <= left_edge + 1e-3]
-    spanning = [t for t in left if t.bbox.y0 <= lb.cy <= t.bbox.y1]
+    left = [(r, t) for r, t in markers if t.is_marker and t.bbox.x1 <= left_edge + 0.005]
+    spanning = [t for _r, t in left if t.bbox.y0 <= lb.cy <= t.bbox.y1]
     if spanning:
         return max(spanning, key=lambda t: t.bbox.x1).party
+    for _r, t in left:
+        cell = _spanning_cell(t, ruling, row_tokens)
+        if cell is not None and cell.y0 <= lb.cy <= cell.y1:
+            return t.party
     if left:
-        return min(left, key=lambda t: abs(t.bbox.cy - lb.cy)).party
-    above = [t for r, t in markers if r < slot.row]
-    if above:
-        return max(above, key=lambda t: t.bbox.cy).party
+        headings = [t for r, t in left if _is_heading(t, row_tokens[r], row_tokens)]
+        if len(headings) == len(left):
+            above = [t for t in headings if t.bbox.cy < lb.cy]
+            if above:
+                return max(above, key=lambda t: t.bbox.cy).party
+        return min((t for _r, t in left), key=lambda t: abs(t.bbox.cy - lb.cy)).party
+    above_m = [t for r, t in markers if r < slot.row]
+    if above_m:
+        return max(above_m, key=lambda t: t.bbox.cy).party
     return None
+
+
+def _is_heading(tok: Token, own_row: Sequence[Token], rows: Sequence[Sequence[Token]]
+                ) -> bool:
+    """A marker on a line of its own: nothing beside it overlaps its height.
+
+    A left-column party cell's text sits in the middle of its rows and so
+    overlaps some of them; a section heading (男方情况, 一、男方) does not.
+    """
+    if len(own_row) != 1:
+        return False
+    b = tok.bbox
+    for row in rows:
+        for t in row:
+            if t is tok or t.bbox.x0 < b.x1:
+                continue
+            overlap = min(b.y1, t.bbox.y1) - max(b.y0, t.bbox.y0)
+            if overlap > 0.2 * min(b.height, t.bbox.height):
+                return False
+    return True
 
 
 def read_form(tokens: Sequence[Token], ruling: Ruling | None = None) -> list[Candidate]:
@@ -166,10 +220,14 @@ def read_form(tokens: Sequence[Token], ruling: Ruling | None = None) -> list[Can
         if _is_header_row(row):
             columns.extend(_Column(t.party, t.bbox.cx, r) for t in row if t.is_marker and t.party)
         else:
-            rows[r] = _promote_markers(row)
+            rows[r] = _promote_markers(row, ruling, rows)
             markers.extend((r, t) for t in rows[r] if t.party is not None)
     slots = _attach(rows, h)
-    left_edge = min((s.label.bbox.x0 for s in slots), default=0.0)
+    # party labels only: a common field (登记日期) printed further left says
+    # nothing about where a left column of party cells ends
+    party_x = [s.label.bbox.x0 for s in slots if s.label.label is not None
+               and s.label.label.field not in COMMON and s.label.label.field != OTHER]
+    left_edge = min(party_x or [s.label.bbox.x0 for s in slots] or [0.0])
     out: list[Candidate] = []
     for slot in slots:
         out.extend(_candidates(slot, columns, markers, rows, ruling, left_edge))
@@ -190,7 +248,7 @@ def _candidates(slot: _Slot, columns: list[_Column], markers: list[tuple[int, To
     cols = _columns_above(columns, slot.row)
     if cols and slot.via == "right":
         return _split_columns(slot, fld, cols)
-    party = _party_of(slot, markers, rows, left_edge)
+    party = _party_of(slot, markers, rows, left_edge, ruling)
     return [Candidate(party, fld, tuple(slot.values), slot.label, slot.via,
                       _cell_right(slot.label.bbox, ruling))]
 

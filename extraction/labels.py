@@ -216,9 +216,40 @@ def find_labels(text: str) -> list[LabelMatch]:
             inner = m.score == 1.0 and s[m.start:m.end] in INNER_OK
             if not (colon or long_exact or prefixed or inner):
                 m = None
+        if m is None:
+            sm = _spaced_label(s, i)
+            if sm is not None and (at_start or (sm.end < n and s[sm.end] in ":：")):
+                m = sm
         if m is not None:
             out.append(m)
             i = m.end
         else:
             i += 1
     return out
+
+
+def _spaced_label(s: str, i: int) -> LabelMatch | None:
+    """An exact label printed with spaces between its characters (姓　　名, 民 族) at ``s[i]``.
+
+    ``s`` is already simplified. The label must end at a separator, a space
+    or the end of the line, and must actually span a space.
+    """
+    idx = [i]
+    j = i + 1
+    while len(idx) < 5 and j < len(s):
+        k = j
+        while k < len(s) and s[k].isspace():
+            k += 1
+        if k >= len(s) or s[k] in SEPARATORS or k - j > 3:
+            break
+        idx.append(k)
+        j = k + 1
+    if len(idx) < 2 or idx[-1] - idx[0] + 1 == len(idx):
+        return None
+    m = match_label_at("".join(s[p] for p in idx), 0, fuzzy=False)
+    if m is None or m.score < 1.0 or m.end < 2 or (m.field is None and m.party is None):
+        return None
+    last = idx[m.end - 1]
+    if last - i + 1 == m.end or not _is_boundary(s, last + 1):
+        return None  # no space inside the label: the plain matcher's business
+    return LabelMatch(m.field, m.party, i, last + 1, 1.0, strong=True)

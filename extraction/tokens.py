@@ -13,9 +13,10 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from extraction.labels import LabelMatch, Party, find_labels
-from extraction.text import char_offsets, strip_separators
-from ocr.types import BBox, Line
+from extraction.labels import LabelMatch, Party, find_labels, match_label_at
+from extraction.layout import group_rows
+from extraction.text import SEPARATORS, char_offsets, char_weight, strip_separators
+from ocr.types import BBox, Line, Word
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +70,27 @@ def _cut_points(line: Line, offsets: list[float], vlines: Sequence[float]) -> li
         rel = (x - b.x0) / b.width
         idx = min(range(len(offsets)), key=lambda i: abs(offsets[i] - rel))
         if 0 < idx < len(line.text):
-            cuts.append(idx)
+            cuts.append(_label_start_near(line.text, idx))
     return sorted(set(cuts))
+
+
+def _label_start_near(text: str, idx: int) -> int:
+    """Move a cut that fell a character or two into a label back to the label's start.
+
+    Offsets are proportional estimates; a cut after the 女 of 女方住址 would
+    leave 女 on the value before it and 方住址 as a party-less fuzzy label.
+    """
+    here = match_label_at(text, idx, fuzzy=False)
+    if here is not None and here.party is not None:
+        return idx
+    for back in (1, 2):
+        j = idx - back
+        if j <= 0:
+            break
+        m = match_label_at(text, j, fuzzy=False)
+        if m is not None and m.party is not None and m.field is not None and m.end > idx:
+            return j
+    return idx
 
 
 def tokenize_line(line: Line, index: int = -1, vlines: Sequence[float] = ()) -> list[Token]:
@@ -114,3 +134,74 @@ def tokenize(lines: Sequence[Line], vlines_for: object = None) -> list[Token]:
         vl = vlines_for(line) if callable(vlines_for) else ()
         out.extend(tokenize_line(line, i, vl))
     return out
+
+
+def _is_break(ch: str) -> bool:
+    return ch in SEPARATORS or ch.isspace()
+
+
+def _split_label(a: Line, b: Line) -> bool:
+    """Whether a label printed spread out (姓　　名, 籍　贯) was cut by OCR between ``a`` and ``b``.
+
+    The joined characters must be an exact label that starts at a break in
+    ``a`` (or at its start) or is followed by a colon in ``b``, and ends at a
+    break in ``b``; the gap must be a few characters at most.
+    """
+    ta, tb = a.text.rstrip(), b.text.lstrip()
+    if not ta or not tb or _is_break(ta[-1]) or _is_break(tb[0]):
+        return False
+    cw = a.bbox.width / max(1e-6, sum(char_weight(c) for c in a.text))
+    gap = b.bbox.x0 - a.bbox.x1
+    if not -0.5 * cw <= gap <= 4.5 * cw:
+        return False
+    for k in (1, 2, 3):
+        if k > len(ta) or any(_is_break(c) for c in ta[-k:]):
+            break
+        joined = ta[-k:] + tb
+        m = match_label_at(joined, 0, fuzzy=False)
+        if m is None or m.field is None or m.score < 1.0 or m.end <= k:
+            continue
+        end_b = m.end - k
+        ends_at_break = end_b >= len(tb) or _is_break(tb[end_b])
+        starts_at_break = k == len(ta) or _is_break(ta[-k - 1])
+        colon = end_b < len(tb) and tb[end_b] in ":："
+        if ends_at_break and (starts_at_break or colon):
+            return True
+    return False
+
+
+def _char_words(line: Line) -> list[Word]:
+    if line.words and len(line.words) == len(line.text):
+        return list(line.words)
+    offs = char_offsets(line.text)
+    b = line.bbox
+    return [Word(ch, BBox(b.x0 + b.width * offs[i], b.y0,
+                          max(b.x0 + b.width * offs[i + 1], b.x0 + b.width * offs[i] + 1e-4),
+                          b.y1), line.confidence)
+            for i, ch in enumerate(line.text)]
+
+
+def _join(a: Line, b: Line) -> Line:
+    words = tuple(_char_words(a) + _char_words(b))
+    return Line(a.text + b.text, a.bbox.union(b.bbox), min(a.confidence, b.confidence), words)
+
+
+def join_split_labels(lines: Sequence[Line]) -> list[Line]:
+    """Rejoin labels that OCR cut in two at their wide letter spacing (see ``_split_label``).
+
+    Lines keep their order; a joined line takes the place of its first part.
+    """
+    replace: dict[int, Line] = {}
+    drop: set[int] = set()
+    index = {id(ln): i for i, ln in enumerate(lines)}
+    for row in group_rows(list(lines)):
+        cur = row[0]
+        first = index[id(cur)]
+        for nxt in row[1:]:
+            if _split_label(cur, nxt):
+                cur = _join(cur, nxt)
+                replace[first] = cur
+                drop.add(index[id(nxt)])
+            else:
+                cur, first = nxt, index[id(nxt)]
+    return [replace.get(i, ln) for i, ln in enumerate(lines) if i not in drop]

@@ -320,4 +320,22 @@ def _spread_split(small: np.ndarray, boxes: np.ndarray) -> float | None:
     best = max(runs, key=lambda r: (len(r), -abs((r[0] + r[-1]) / 2 + lo - w / 2)))
     if len(best) < w * 0.01:
         return None
-    return float((best[0] + best[-1]) / 2 + lo)
+    x = float((best[0] + best[-1]) / 2 + lo)
+    # a gap between the columns of one wide table (a landscape ledger) is no gutter:
+    # the table's ruled lines run straight through it
+    return None if _rules_cross(small, int(x)) else x
+
+
+def _rules_cross(small: np.ndarray, x: int) -> bool:
+    """Whether two or more long horizontal ruled lines pass through column ``x``."""
+    gray = small if small.ndim == 2 else cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                25, 15)
+    w = gray.shape[1]
+    span = max(15, w // 12)  # a rule must reach this far on both sides of x
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (span, 1)))
+    lo, hi = max(0, x - span // 2), min(w, x + span // 2 + 1)
+    crossing = rules[:, lo:hi].min(axis=1) > 0  # rows where a rule covers the whole band
+    runs = np.diff(np.concatenate(([0], crossing.astype(np.int8), [0])))
+    return int((runs == 1).sum()) >= 2

@@ -57,3 +57,31 @@ def test_skew_is_corrected(rapid_engine) -> None:
     cleaned = clean_page(bgr(tilted), rapid_engine)
     [deskew] = [s for s in cleaned.steps if s.name == "deskew"]
     assert abs(abs(deskew.params["angle"]) - 2.0) < 0.6
+
+
+def _landscape_table(one_table: bool) -> np.ndarray:
+    """Rows of text in columns left and right of an empty middle, ruled as one table
+    across the page, or as two tables with a gutter between them."""
+    from PIL import ImageDraw, ImageFont
+
+    from dangan.samplegen.fonts import face_path
+
+    w, h = 2400, 1650
+    img = Image.new("RGB", (w, h), "white")
+    d = ImageDraw.Draw(img)
+    path, index = face_path("sans_sc")
+    font = ImageFont.truetype(path, 40, index=index)
+    cols = [150, 520, 1500, 1900]
+    for r in range(12):
+        y = 150 + r * 110
+        for i, x in enumerate(cols):
+            d.text((x, y + 30), ["王建国", "汉族", "李秀英", "北京市"][i], font=font, fill="black")
+        spans = [(100, w - 100)] if one_table else [(100, w // 2 - 120), (w // 2 + 120, w - 100)]
+        for x0, x1 in spans:
+            d.line([(x0, y), (x1, y)], fill="black", width=3)
+    return bgr(img)
+
+
+def test_landscape_ledger_is_not_split_but_two_pages_are(rapid_engine) -> None:
+    assert len(clean_page(_landscape_table(True), rapid_engine).regions) == 1
+    assert len(clean_page(_landscape_table(False), rapid_engine).regions) == 2
